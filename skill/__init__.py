@@ -1,0 +1,1 @@
+"""Alexa custom-skill surface: request verification and the Flask web service."""
