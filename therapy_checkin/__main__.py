@@ -1,0 +1,3 @@
+from therapy_checkin.cli import main
+
+main()
