@@ -46,7 +46,17 @@ BUILTIN_INTENTS = (
     "AMAZON.NoIntent",
 )
 
+#: Intents the rehearsal and letter flows add: speech rate, the script list, letter actions, and
+#: CaptureIntent, which carries free speech on Alexa (AMAZON.SearchQuery) and is never classified.
+FLOW_INTENTS = (
+    "SpeechRateIntent",
+    "ListScriptsIntent",
+    "LetterActionIntent",
+    "CaptureIntent",
+)
+
 MIN_SAMPLES = 25
+MIN_FLOW_SAMPLES = 8
 _SLOT_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -97,6 +107,10 @@ class Catalog:
     source: str
     """The file this catalog was read from, for error messages."""
 
+    def free_speech(self, intent: Intent) -> bool:
+        """True for intents that only carry free speech (Alexa's AMAZON.SearchQuery)."""
+        return "AMAZON.SearchQuery" in intent.slots.values()
+
     def custom(self) -> list[Intent]:
         return [intent for intent in self.intents.values() if not intent.builtin]
 
@@ -142,7 +156,13 @@ def _intent(entry: Fields, name: str, builtin: bool, slot_types: dict[str, SlotT
         if type_name not in slot_types and not str(type_name).startswith("AMAZON."):
             raise entry.error(f"slots.{slot}", f"unknown slot type '{type_name}'")
     samples = entry.texts("samples")
-    minimum = 1 if builtin or name == "FallbackIntent" else MIN_SAMPLES
+    minimum = (
+        1
+        if builtin or name == "FallbackIntent"
+        else MIN_FLOW_SAMPLES
+        if name in FLOW_INTENTS
+        else MIN_SAMPLES
+    )
     if len(samples) < minimum:
         raise entry.error("samples", f"needs at least {minimum} phrasings, has {len(samples)}")
     for index, sample in enumerate(samples):
@@ -165,6 +185,7 @@ def parse_catalog(raw: object, source: Path | str) -> Catalog:
     intents: dict[str, Intent] = {}
     for section, expected, builtin in (
         ("intents", CUSTOM_INTENTS, False),
+        ("flow_intents", FLOW_INTENTS, False),
         ("builtins", BUILTIN_INTENTS, True),
     ):
         block = top.mapping(section)

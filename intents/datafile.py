@@ -79,6 +79,13 @@ class Fields:
                 raise self.error(f"{key}[{index}]", "expected non-empty text")
         return tuple(item.strip() for item in value)
 
+    def text_lists(self, key: str) -> tuple[tuple[str, ...], ...]:
+        value = self.value.get(key, [])
+        if not isinstance(value, list):
+            raise self.error(key, "expected a list of lists of text")
+        block = Fields(self.path, {f"[{i}]": v for i, v in enumerate(value)}, self._name(key))
+        return tuple(block.texts(f"[{i}]") for i in range(len(value)))
+
     def mapping(self, key: str, default: Mapping[str, Any] | None = None) -> Fields:
         value = self.value.get(key, default)
         if value is None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Protocol
 
+from intents import letter_flow, rehearsal_flow
 from intents.content import content_for
 from intents.crisis import services_for
+from intents.rehearsal import scripts
 from intents.replies import (
     answer_reply,
     carried,
@@ -15,7 +17,7 @@ from intents.replies import (
     prompt,
     prompt_reply,
 )
-from intents.reply import Reply, Segment, join_text
+from intents.reply import DEFAULT_RATE, Reply, Segment, join_text
 from intents.turn import Turn
 
 LAUNCH = "LaunchRequest"
@@ -27,8 +29,10 @@ STEP_CONTROLS = (
     "AMAZON.PauseIntent",
     "AMAZON.ResumeIntent",
 )
-#: What survives "start over": preferences, not the conversation.
-KEPT_ON_START_OVER = ("rate",)
+#: What survives "start over": preferences and saved progress, not the conversation.
+KEPT_ON_START_OVER = ("rate", "progress", "surface")
+#: Speech rate bounds and step, in percent of the voice's normal pace.
+MIN_RATE, MAX_RATE, RATE_STEP = 60, 130, 15
 
 
 class Handler(Protocol):
@@ -119,17 +123,64 @@ class YesHandler(IntentHandler):
         offer = turn.state.get("offer")
         if not isinstance(offer, dict):
             return prompt_reply(content_for(turn.locale), "not_now", turn.state, turn.intent)
-        if offer.get("action") == "more":
-            return more_reply(turn, str(offer.get("intent")))
-        return respond_to(turn.with_intent(str(offer.get("action"))))
+        action, answered = str(offer.get("action")), str(offer.get("intent"))
+        if action == "more":
+            return more_reply(turn, answered)
+        if action == "resume":
+            return rehearsal_flow.resume(turn)
+        if action == "RehearseIntent":
+            return rehearsal_flow.start_for_offer(turn, answered)
+        if action == "DraftLetterIntent":
+            return letter_flow.begin(turn)
+        if action in content_for(turn.locale).answers:
+            return answer_reply(turn.locale, action, turn.state)
+        return prompt_reply(content_for(turn.locale), "not_now", turn.state, turn.intent)
 
 
 class NoHandler(IntentHandler):
     intents = ("AMAZON.NoIntent",)
 
     def handle(self, turn: Turn) -> Reply:
-        key = "no_to_offer" if "offer" in turn.state else "not_now"
+        offer = turn.state.get("offer")
+        if isinstance(offer, dict) and offer.get("action") == "resume":
+            return rehearsal_flow.choose(turn)
+        key = "no_to_offer" if offer else "not_now"
         return prompt_reply(content_for(turn.locale), key, turn.state, turn.intent)
+
+
+class SpeechRateHandler(IntentHandler):
+    """Slower or faster, kept for next time; says the current thing again at the new pace."""
+
+    intents = ("SpeechRateIntent",)
+
+    def handle(self, turn: Turn) -> Reply:
+        content = content_for(turn.locale)
+        slower = turn.slots.get("direction") != "faster"
+        rate = int(turn.state.get("rate", DEFAULT_RATE))
+        wanted = rate - RATE_STEP if slower else rate + RATE_STEP
+        changed = min(MAX_RATE, max(MIN_RATE, wanted))
+        if changed == rate:
+            lead = prompt(content, "rate_limit", direction="slow" if slower else "fast")
+        else:
+            lead = prompt(content, "rate_slower" if slower else "rate_faster")
+        progress = {**rehearsal_flow.progress_of(turn.state), "rate": changed}
+        turn = turn.with_intent(
+            turn.intent, state={**turn.state, "rate": changed, "progress": progress}
+        )
+        current = turn.state.get(rehearsal_flow.KEY)
+        if isinstance(current, dict) and current.get("script") in scripts():
+            script = scripts()[current["script"]]
+            return rehearsal_flow.step_reply(turn, script, int(current.get("step", 0)), lead)
+        last = turn.state.get("last")
+        again = restore(last, turn) if isinstance(last, dict) else None
+        return Reply(
+            speech=(*lead, *(again.speech if again else ())),
+            reprompt=again.reprompt if again else prompt(content, "reprompt"),
+            card_title=again.card_title if again else "Therapy Check-In",
+            card_text=again.card_text if again else "",
+            state=again.state if again else carried(turn.state),
+            intent=turn.intent,
+        )
 
 
 class StepControlHandler(IntentHandler):
@@ -207,12 +258,16 @@ def _with_state(reply: Reply, **changes: object) -> Reply:
 HANDLERS: tuple[Handler, ...] = (
     LaunchHandler(),
     CrisisHandler(),
+    letter_flow.LetterHandler(),
+    rehearsal_flow.RehearsalControlHandler(),
     RepeatHandler(),
     HelpHandler(),
     StopHandler(),
     StartOverHandler(),
     YesHandler(),
     NoHandler(),
+    SpeechRateHandler(),
+    rehearsal_flow.RehearsalStartHandler(),
     StepControlHandler(),
     AnswerHandler(),
     FallbackHandler(),

@@ -20,8 +20,9 @@ def carried(state: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
     return kept
 
 
-def prompt(content: Content, key: str) -> tuple[Segment, ...]:
-    return segments(content.prompts[key])
+def prompt(content: Content, key: str, **values: object) -> tuple[Segment, ...]:
+    """A prompt's sentences, with any {placeholders} filled from values."""
+    return segments([text.format(**values) for text in content.prompts[key]])
 
 
 def prompt_reply(

@@ -51,6 +51,9 @@ class Reply:
     rate_factor: float = 1.0
     """Multiplier on the user's speech rate; below 1 for slow, calm replies."""
 
+    save_document: str = ""
+    """Text the user asked to save (a letter); the offline app writes it where they choose."""
+
     @property
     def text(self) -> str:
         """The speech as one plain string, as printed and as spoken offline."""

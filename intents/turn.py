@@ -29,5 +29,8 @@ class Turn:
     confidence: float = 1.0
     """How sure understanding was; Alexa turns are 1.0."""
 
+    speech_seconds: float = 0.0
+    """How long the user spoke, where the channel measured it (offline speech)."""
+
     def with_intent(self, intent: str, **changes: Any) -> Turn:
         return Turn(**{**self.__dict__, "intent": intent, **changes})

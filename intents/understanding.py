@@ -17,12 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from intents.catalog import CATALOG_FILE, Catalog, default_catalog
+from intents.catalog import CATALOG_FILE, FLOW_INTENTS, Catalog, default_catalog
 from intents.normalise import SYNONYMS_FILE, normalise
 from intents.safety import crisis_language
 
 #: Below this top probability an utterance is out of domain (see docs/language-understanding.md).
-REJECT_BELOW = 0.35
+REJECT_BELOW = 0.25
 #: The classifier's crisis probability above which we treat text as crisis even without a pattern.
 CRISIS_ABOVE = 0.30
 MODEL_VERSION = "1"
@@ -46,6 +46,8 @@ class Recognition:
 def training_data(catalog: Catalog) -> tuple[list[str], list[str]]:
     texts, labels = [], []
     for intent in catalog.intents.values():
+        if catalog.free_speech(intent):
+            continue
         for text, _ in catalog.expand(intent):
             texts.append(normalise(text))
             labels.append(intent.name)
@@ -105,11 +107,12 @@ class Understanding:
     def __init__(self, catalog: Catalog, model: Any) -> None:
         self.catalog = catalog
         self.model = model
-        self.classes: list[str] = list(model.classes_)
-        self.builtin_phrases = {
-            normalise(sample): intent.name
-            for intent in catalog.builtins()
-            for sample in intent.samples
+        self.classes: list[str] = [str(name) for name in model.classes_]
+        self.exact_phrases = {
+            normalise(text): (intent.name, slots)
+            for intent in catalog.intents.values()
+            if intent.builtin or intent.name in FLOW_INTENTS
+            for text, slots in catalog.expand(intent)
         }
         self.slot_patterns = self._slot_patterns()
 
@@ -138,8 +141,9 @@ class Understanding:
         folded = normalise(text)
         if not folded:
             return Recognition("FallbackIntent", {}, 0.0)
-        if folded in self.builtin_phrases:
-            return Recognition(self.builtin_phrases[folded], {}, 1.0)
+        if folded in self.exact_phrases:  # short commands: "next", "slower", "save it"
+            intent, slots = self.exact_phrases[folded]
+            return Recognition(intent, slots, 1.0)
         probabilities = self.model.predict_proba([folded])[0]
         best = int(probabilities.argmax())
         intent, confidence = self.classes[best], float(probabilities[best])
