@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from skill.builder import build_skill
 from skill.config import ENV_PREFIX, DefaultConfig
 from skill.envelope import EnvelopeError, check_envelope
+from skill.persistence import SQLitePersistenceAdapter
 from skill.verification import RequestVerifier, VerificationError, VerifierSettings
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,8 @@ def create_app(
     if not app.config["VERIFY"]:
         verifier = None
         log.warning("REQUEST VERIFICATION IS OFF: never expose this server to the internet")
-    skill = build_skill()  # the application id is checked above, before any parsing by ask-sdk
+    # The application id is checked before any parsing by ask-sdk, so the skill gets none.
+    skill = build_skill(persistence_adapter=_persistence(app.config["PERSISTENCE"]))
     _register(app, skill, verifier, skill_id)
     return app
 
@@ -90,6 +93,14 @@ def _register(
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response, int]:
         return _error(exc.code or 500, exc.description or exc.name)
+
+
+def _persistence(kind: str) -> AbstractPersistenceAdapter | None:
+    if kind == "none":
+        return None
+    if kind == "sqlite":
+        return SQLitePersistenceAdapter()
+    raise ConfigurationError(f"{ENV_PREFIX}_PERSISTENCE must be 'sqlite' or 'none', not {kind!r}")
 
 
 def _check_application_id(envelope: Any, skill_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
@@ -16,8 +17,11 @@ REQUEST_TYPES = (
 )
 
 
-def build_skill(skill_id: str | None = None) -> CustomSkill:
-    builder = CustomSkillBuilder()
+def build_skill(
+    skill_id: str | None = None, persistence_adapter: AbstractPersistenceAdapter | None = None
+) -> CustomSkill:
+    """Handlers in order; the persistence adapter keeps rehearsal progress between sessions."""
+    builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)  # type: ignore[arg-type]
     for handler in REQUEST_HANDLERS:
         builder.add_request_handler(handler)
     builder.add_exception_handler(CatchAllExceptionHandler())

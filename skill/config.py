@@ -18,3 +18,6 @@ class DefaultConfig:
     CERT_DOWNLOAD_TIMEOUT = 2.0
     #: Endpoint path Alexa posts to.
     ENDPOINT = "/alexa"
+    #: Where rehearsal progress outlives a session: "sqlite" (a file in THERAPY_CHECKIN_DATA_DIR
+    #: or the user data directory) or "none".
+    PERSISTENCE = "sqlite"

@@ -56,7 +56,7 @@ def check_envelope(envelope: Any) -> str:
         _optional(session, "attributes", dict, "session")
         user = _require(session, "user", dict, "session")
         _require(user, "userId", str, "session.user")
-    elif kind != "SessionEndedRequest":
+    elif kind in ("LaunchRequest", "IntentRequest"):
         raise EnvelopeError("envelope.session is required for this request type")
     context = _optional(envelope, "context", dict, "envelope")
     if context is not None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_locale, is_request_type
 from ask_sdk_model import IntentRequest, Response, SessionEndedRequest
@@ -25,12 +27,14 @@ log = logging.getLogger(__name__)
 LONG_CARD_CHARS = 600
 
 
-def slot_values(request: IntentRequest) -> dict[str, str]:
-    """Slot name -> resolved canonical value, or what was heard when nothing resolved."""
+def slot_values(request: IntentRequest) -> tuple[dict[str, str], str]:
+    """Slot name -> resolved canonical value (or what was heard), and all the words heard."""
     values: dict[str, str] = {}
+    heard: list[str] = []
     slots = request.intent.slots if request.intent else None
     for name, slot in (slots or {}).items():
         value = slot.value
+        heard.append(str(slot.value or ""))
         authorities = getattr(slot.resolutions, "resolutions_per_authority", None) or []
         for authority in authorities:
             if authority.status.code == StatusCode.ER_SUCCESS_MATCH and authority.values:
@@ -38,12 +42,44 @@ def slot_values(request: IntentRequest) -> dict[str, str]:
                 break
         if value:
             values[name] = str(value)
-    return values
+    return values, " ".join(h for h in heard if h)
 
 
-def turn_from(handler_input: HandlerInput, intent: str, slots: dict[str, str]) -> Turn:
-    state = handler_input.attributes_manager.session_attributes or {}
-    return Turn(intent=intent, locale=locale_of(handler_input), slots=slots, state=state)
+def load_progress(handler_input: HandlerInput) -> dict[str, Any]:
+    """Saved progress for this user; without a store, or when it fails, none (and we go on)."""
+    manager = handler_input.attributes_manager
+    try:
+        return dict(manager.persistent_attributes or {})
+    except AttributesManagerException:
+        return {}
+    except PersistenceException as exc:
+        log.error("progress store unavailable, answering without it: %s", type(exc).__name__)
+        return {}
+
+
+def save_progress(handler_input: HandlerInput, progress: dict[str, Any]) -> None:
+    manager = handler_input.attributes_manager
+    try:
+        manager.persistent_attributes = progress
+        manager.save_persistent_attributes()
+    except AttributesManagerException:
+        pass  # no store configured: progress lives for the session only
+    except PersistenceException as exc:
+        log.error("progress not saved: %s", type(exc).__name__)
+
+
+def answer(handler_input: HandlerInput, intent: str, slots: dict[str, str], heard: str) -> Response:
+    """Run one turn through the core, keeping progress in the store when it changed."""
+    state = dict(handler_input.attributes_manager.session_attributes or {})
+    if not isinstance(state.get("progress"), dict):
+        state["progress"] = load_progress(handler_input)
+    turn = Turn(
+        intent=intent, locale=locale_of(handler_input), slots=slots, state=state, text=heard
+    )
+    reply = respond(turn)
+    if reply.state.get("progress") != state["progress"]:
+        save_progress(handler_input, dict(reply.state.get("progress") or {}))
+    return render(handler_input, reply)
 
 
 def locale_of(handler_input: HandlerInput) -> str:
@@ -54,7 +90,7 @@ def locale_of(handler_input: HandlerInput) -> str:
 def render(handler_input: HandlerInput, reply: Reply) -> Response:
     """A core reply as an Alexa response: SSML at the user's rate, reprompt, card, state."""
     handler_input.attributes_manager.session_attributes = dict(reply.state)
-    rate = rate_percent(float(reply.state.get("rate", DEFAULT_RATE)), reply.rate_factor)
+    rate = speech_rate(reply)
     builder = handler_input.response_builder.speak(to_ssml(reply.speech, rate))
     if reply.card_text:
         builder.set_card(card_for(reply))
@@ -63,6 +99,15 @@ def render(handler_input: HandlerInput, reply: Reply) -> Response:
     else:
         builder.ask(to_ssml(reply.reprompt or reply.speech[-1:], rate))
     return builder.response
+
+
+def speech_rate(reply: Reply) -> int:
+    """Prosody percent; a stored rate that is not a finite number (session attributes come
+    back from the client) falls back to the default instead of failing every render."""
+    try:
+        return rate_percent(float(reply.state.get("rate", DEFAULT_RATE)), reply.rate_factor)
+    except (TypeError, ValueError, OverflowError):
+        return rate_percent(DEFAULT_RATE)
 
 
 def card_for(reply: Reply) -> Card:
@@ -76,7 +121,7 @@ class LaunchRequestHandler(AbstractRequestHandler):
         return is_request_type("LaunchRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return render(handler_input, respond(turn_from(handler_input, LAUNCH, {})))
+        return answer(handler_input, LAUNCH, {}, "")
 
 
 class IntentRequestHandler(AbstractRequestHandler):
@@ -92,7 +137,7 @@ class IntentRequestHandler(AbstractRequestHandler):
         if name not in default_catalog().intents:
             log.info("unknown intent name mapped to FallbackIntent")
             name = "FallbackIntent"
-        return render(handler_input, respond(turn_from(handler_input, name, slot_values(request))))
+        return answer(handler_input, name, *slot_values(request))
 
 
 class SessionEndedRequestHandler(AbstractRequestHandler):

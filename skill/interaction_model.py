@@ -169,12 +169,27 @@ def validate(model: dict[str, Any]) -> list[str]:
         for slot_type in slots.values():
             if slot_type not in types and not slot_type.startswith("AMAZON."):
                 problems.append(f"{intent['name']}: slot type {slot_type} is not defined")
+        problems += _search_query_problems(intent["name"], intent["samples"], slots)
         for sample in intent["samples"]:
             problems += _sample_problems(intent["name"], sample, slots)
             key = " ".join(sample.lower().replace("'", "").split())
             if key in owner and owner[key] != intent["name"]:
                 problems.append(f"'{sample}' is claimed by {owner[key]} and {intent['name']}")
             owner.setdefault(key, intent["name"])
+    return problems
+
+
+def _search_query_problems(intent: str, samples: list[str], slots: dict[str, str]) -> list[str]:
+    """AMAZON.SearchQuery needs a carrier phrase in every sample and no other slot beside it."""
+    queries = [name for name, kind in slots.items() if kind == "AMAZON.SearchQuery"]
+    if not queries:
+        return []
+    problems = []
+    if len(slots) > 1:
+        problems.append(f"{intent}: an AMAZON.SearchQuery slot must be the intent's only slot")
+    for sample in samples:
+        if sample.strip() == "{" + queries[0] + "}":
+            problems.append(f"{intent}: '{sample}' needs a carrier phrase around the SearchQuery")
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Shared test setup: the classifier cache lives in a per-run folder, never the user's home."""
+"""Shared test setup: caches and progress live in per-run folders, never the user's home."""
 
 from __future__ import annotations
 
@@ -15,4 +15,5 @@ SHARED = REPO.parent / "shared"
 def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cache = tmp_path_factory.mktemp("cache")
     os.environ["THERAPY_CHECKIN_CACHE_DIR"] = str(cache)
+    os.environ["THERAPY_CHECKIN_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     return cache
