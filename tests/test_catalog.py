@@ -10,6 +10,7 @@ import yaml
 from intents.catalog import (
     BUILTIN_INTENTS,
     CUSTOM_INTENTS,
+    FLOW_INTENTS,
     MIN_SAMPLES,
     DataFileError,
     default_catalog,
@@ -19,8 +20,9 @@ from intents.devset import load_dev_set
 from intents.normalise import normalise
 
 
-def test_catalog_has_exactly_the_intents_design_fixes() -> None:
-    assert list(default_catalog().intents) == [*CUSTOM_INTENTS, *BUILTIN_INTENTS]
+def test_catalog_has_exactly_the_intents_design_fixes_plus_the_flow_intents() -> None:
+    expected = [*CUSTOM_INTENTS, *FLOW_INTENTS, *BUILTIN_INTENTS]
+    assert list(default_catalog().intents) == expected
 
 
 @pytest.mark.parametrize("intent", [i for i in CUSTOM_INTENTS if i != "FallbackIntent"])
