@@ -75,6 +75,7 @@ def review(turn: Turn, letter: dict[str, Any]) -> Reply:
         reprompt=after,
         card_title="Your letter to your therapist",
         card_text=text,
+        card_is_document=True,
         state=carried(turn.state, letter={**letter, "stage": "review"}),
         intent="DraftLetterIntent",
     )
@@ -130,6 +131,7 @@ def _finished(turn: Turn, letter: dict[str, Any], save: bool) -> Reply:
         reprompt=prompt(content, "reprompt"),
         card_title="Your letter to your therapist",
         card_text=text,
+        card_is_document=True,
         state=state,
         intent="DraftLetterIntent",
         save_document=text if save else "",

@@ -51,6 +51,9 @@ class Reply:
     rate_factor: float = 1.0
     """Multiplier on the user's speech rate; below 1 for slow, calm replies."""
 
+    card_is_document: bool = False
+    """The card holds a document to keep (a letter); Alexa shows it as a Standard card."""
+
     save_document: str = ""
     """Text the user asked to save (a letter); the offline app writes it where they choose."""
 

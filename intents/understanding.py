@@ -23,8 +23,12 @@ from intents.safety import crisis_language
 
 #: Below this top probability an utterance is out of domain (see docs/language-understanding.md).
 REJECT_BELOW = 0.25
-#: The classifier's crisis probability above which we treat text as crisis even without a pattern.
-CRISIS_ABOVE = 0.30
+#: The classifier's crisis probability above which text counts as crisis even with no pattern
+#: matched: a second net for phrasings the patterns miss. Below CRISIS_MIN_WORDS words the
+#: classifier is easily swayed ("I'm Sam" resembles "I'm done"), so it must be surer.
+CRISIS_ABOVE = 0.40
+CRISIS_MIN_WORDS = 4
+CRISIS_SHORT_ABOVE = 0.60
 MODEL_VERSION = "1"
 CACHE_ENV = "THERAPY_CHECKIN_CACHE_DIR"
 
@@ -148,9 +152,11 @@ class Understanding:
         best = int(probabilities.argmax())
         intent, confidence = self.classes[best], float(probabilities[best])
         crisis = float(probabilities[self.classes.index("CrisisIntent")])
-        if crisis >= CRISIS_ABOVE:
+        short = len(folded.split()) < CRISIS_MIN_WORDS
+        likeliest = intent == "CrisisIntent" and not short
+        if likeliest or crisis >= (CRISIS_SHORT_ABOVE if short else CRISIS_ABOVE):
             return Recognition("CrisisIntent", {}, crisis)
-        if intent == "FallbackIntent" or confidence < REJECT_BELOW:
+        if intent in ("FallbackIntent", "CrisisIntent") or confidence < REJECT_BELOW:
             return Recognition("FallbackIntent", {}, confidence)
         return Recognition(intent, self.slots(intent, folded), confidence)
 

@@ -111,7 +111,7 @@ def speech_rate(reply: Reply) -> int:
 
 
 def card_for(reply: Reply) -> Card:
-    if len(reply.card_text) > LONG_CARD_CHARS:
+    if reply.card_is_document or len(reply.card_text) > LONG_CARD_CHARS:
         return StandardCard(title=reply.card_title, text=reply.card_text)
     return SimpleCard(title=reply.card_title, content=reply.card_text)
 

@@ -31,8 +31,11 @@ from intents.progress_store import (
 KEY = "local:tester"
 ALEXA_ID = "amzn1.ask.account." + "A" * 280  # real ids are a few hundred characters long
 LETTER = "Dear Dr Smith, I feel my therapy isn't helping and I dread our sessions"
-CTX = multiprocessing.get_context(
-    "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+# fork, as gunicorn starts its workers; spawn where there is no fork.
+CTX = (
+    multiprocessing.get_context("fork")
+    if "fork" in multiprocessing.get_all_start_methods()
+    else multiprocessing.get_context("spawn")
 )
 
 
@@ -145,7 +148,7 @@ def test_empty_or_absurd_keys_are_rejected(store: ProgressStore, key: str) -> No
 # --- only progress is stored ----------------------------------------------------------------
 
 
-NOT_PROGRESS: list[dict[str, Any]] = [
+NOT_PROGRESS: list[dict[Any, Any]] = [
     {"letter": LETTER},
     {"transcript": "what if my therapy isn't working"},
     {"script": LETTER},
@@ -162,7 +165,7 @@ NOT_PROGRESS: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("bad", NOT_PROGRESS)
 def test_anything_but_progress_is_refused_and_nothing_written(
-    store: ProgressStore, bad: dict[str, Any]
+    store: ProgressStore, bad: dict[Any, Any]
 ) -> None:
     store.save(KEY, {"script": "before", "step": 1})
     with pytest.raises(ValueError) as refused:
