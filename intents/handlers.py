@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from intents import letter_flow, rehearsal_flow
 from intents.content import content_for
@@ -148,6 +149,14 @@ class NoHandler(IntentHandler):
         return prompt_reply(content_for(turn.locale), key, turn.state, turn.intent)
 
 
+def changed_rate(state: Mapping[str, Any], slower: bool) -> tuple[int, str]:
+    """The new speech rate within bounds, and the prompt that says what happened."""
+    rate = int(state.get("rate", DEFAULT_RATE))
+    changed = min(MAX_RATE, max(MIN_RATE, rate - RATE_STEP if slower else rate + RATE_STEP))
+    key = "rate_limit" if changed == rate else "rate_slower" if slower else "rate_faster"
+    return changed, key
+
+
 class SpeechRateHandler(IntentHandler):
     """Slower or faster, kept for next time; says the current thing again at the new pace."""
 
@@ -156,31 +165,20 @@ class SpeechRateHandler(IntentHandler):
     def handle(self, turn: Turn) -> Reply:
         content = content_for(turn.locale)
         slower = turn.slots.get("direction") != "faster"
-        rate = int(turn.state.get("rate", DEFAULT_RATE))
-        wanted = rate - RATE_STEP if slower else rate + RATE_STEP
-        changed = min(MAX_RATE, max(MIN_RATE, wanted))
-        if changed == rate:
-            lead = prompt(content, "rate_limit", direction="slow" if slower else "fast")
-        else:
-            lead = prompt(content, "rate_slower" if slower else "rate_faster")
-        progress = {**rehearsal_flow.progress_of(turn.state), "rate": changed}
-        turn = turn.with_intent(
-            turn.intent, state={**turn.state, "rate": changed, "progress": progress}
-        )
+        rate, key = changed_rate(turn.state, slower)
+        lead = prompt(content, key, direction="slow" if slower else "fast")
+        progress = {**rehearsal_flow.progress_of(turn.state), "rate": rate}
+        turn = replace(turn, state={**turn.state, "rate": rate, "progress": progress})
         current = turn.state.get(rehearsal_flow.KEY)
         if isinstance(current, dict) and current.get("script") in scripts():
             script = scripts()[current["script"]]
             return rehearsal_flow.step_reply(turn, script, int(current.get("step", 0)), lead)
         last = turn.state.get("last")
-        again = restore(last, turn) if isinstance(last, dict) else None
-        return Reply(
-            speech=(*lead, *(again.speech if again else ())),
-            reprompt=again.reprompt if again else prompt(content, "reprompt"),
-            card_title=again.card_title if again else "Therapy Check-In",
-            card_text=again.card_text if again else "",
-            state=again.state if again else carried(turn.state),
-            intent=turn.intent,
-        )
+        if not isinstance(last, dict):
+            return Reply(speech=lead, reprompt=prompt(content, "reprompt"),
+                         state=carried(turn.state), intent=turn.intent)  # fmt: skip
+        again = restore(last, turn)
+        return replace(again, speech=(*lead, *again.speech), intent=turn.intent)
 
 
 class StepControlHandler(IntentHandler):
@@ -190,9 +188,9 @@ class StepControlHandler(IntentHandler):
 
     def handle(self, turn: Turn) -> Reply:
         offer = turn.state.get("offer")
-        takes_more = isinstance(offer, dict) and offer.get("action") == "more"
-        if turn.intent == "AMAZON.NextIntent" and isinstance(offer, dict) and takes_more:
-            return more_reply(turn, str(offer.get("intent")))
+        more = isinstance(offer, dict) and offer.get("action") == "more"
+        if turn.intent == "AMAZON.NextIntent" and more:  # "next" after an answer: the detail
+            return more_reply(turn, str(turn.state["offer"].get("intent")))
         return prompt_reply(content_for(turn.locale), "not_now", turn.state, turn.intent)
 
 
