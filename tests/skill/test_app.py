@@ -22,7 +22,6 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import skill.handlers
 from skill.app import ConfigurationError, create_app
 from skill.config import DefaultConfig
 from skill.verification import RequestVerifier, VerifierSettings
@@ -75,20 +74,6 @@ def pki() -> Pki:
 @pytest.fixture
 def server(pki: Pki) -> ChainServer:
     return ChainServer(pki.chain_pem())
-
-
-@pytest.fixture
-def handled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Intents that reached the core; a rejected request must leave this empty."""
-    calls: list[str] = []
-    real = skill.handlers.respond
-
-    def spy(turn: Any) -> Any:
-        calls.append(turn.intent)
-        return real(turn)
-
-    monkeypatch.setattr(skill.handlers, "respond", spy)
-    return calls
 
 
 @pytest.fixture

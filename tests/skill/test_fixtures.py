@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-import skill.handlers
 from intents.content import content_for
 from skill.app import create_app
 
@@ -55,20 +54,6 @@ REFUSED = (
     "playback_controller_play_command.json",
     "display_element_selected_request.json",
 )
-
-
-@pytest.fixture
-def handled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Intents that reached the core."""
-    calls: list[str] = []
-    real = skill.handlers.respond
-
-    def spy(turn: Any) -> Any:
-        calls.append(turn.intent)
-        return real(turn)
-
-    monkeypatch.setattr(skill.handlers, "respond", spy)
-    return calls
 
 
 @pytest.fixture
