@@ -35,6 +35,7 @@ PROMPTS = (
     "start_over",
     "not_now",
     "error",
+    "progress_unavailable",
     "crisis_after",
     "disclaimer",
     # rehearsal

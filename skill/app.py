@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -13,19 +14,15 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from skill.builder import build_skill
-from skill.config import ENV_PREFIX, DefaultConfig
+from skill.config import ENV_PREFIX, ConfigurationError, DefaultConfig
 from skill.envelope import EnvelopeError, check_envelope
-from skill.persistence import SQLitePersistenceAdapter
+from skill.stores import persistence_adapter
 from skill.verification import RequestVerifier, VerificationError, VerifierSettings
 
 log = logging.getLogger(__name__)
-
-
-class ConfigurationError(RuntimeError):
-    """The app cannot start safely with this configuration; the message says what to set."""
 
 
 def create_app(
@@ -51,7 +48,7 @@ def create_app(
         verifier = None
         log.warning("REQUEST VERIFICATION IS OFF: never expose this server to the internet")
     # The application id is checked before any parsing by ask-sdk, so the skill gets none.
-    skill = build_skill(persistence_adapter=_persistence(app.config["PERSISTENCE"]))
+    skill = build_skill(persistence_adapter=_persistence(app.config))
     _register(app, skill, verifier, skill_id)
     return app
 
@@ -65,8 +62,13 @@ def _register(
     def alexa() -> Response | tuple[Response, int]:
         started = time.perf_counter()
         body = request.get_data(cache=False)  # 413 past MAX_CONTENT_LENGTH
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.content_length is None and limit is not None and len(body) >= limit:
+            # A chunked body has no length to refuse up front, and werkzeug silently stops
+            # reading it at the cap: refuse it rather than parse a truncated body.
+            raise RequestEntityTooLarge()
         try:
-            envelope = json.loads(body)
+            envelope = json.loads(body, parse_constant=_not_json, parse_float=_finite)
             if verifier is not None:
                 verifier.verify(request.headers, body, envelope)
             elif skill_id:
@@ -95,12 +97,9 @@ def _register(
         return _error(exc.code or 500, exc.description or exc.name)
 
 
-def _persistence(kind: str) -> AbstractPersistenceAdapter | None:
-    if kind == "none":
-        return None
-    if kind == "sqlite":
-        return SQLitePersistenceAdapter()
-    raise ConfigurationError(f"{ENV_PREFIX}_PERSISTENCE must be 'sqlite' or 'none', not {kind!r}")
+def _persistence(config: Mapping[str, Any]) -> AbstractPersistenceAdapter | None:
+    """SQLite, DynamoDB or none, as configured (see skill.stores)."""
+    return persistence_adapter(config)
 
 
 def _check_application_id(envelope: Any, skill_id: str) -> None:
@@ -115,6 +114,19 @@ def _check_application_id(envelope: Any, skill_id: str) -> None:
     application_id = next((a for a in app_ids if a), None)
     if application_id != skill_id:
         raise VerificationError("application_id", "application id is not this skill's")
+
+
+def _not_json(name: str) -> Any:
+    """NaN and Infinity are not JSON; echoed back in sessionAttributes, they would break ours."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    """A number too big for a float (1e400) would come back out as Infinity: refuse it."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:

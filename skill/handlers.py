@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
@@ -45,8 +46,8 @@ def slot_values(request: IntentRequest) -> tuple[dict[str, str], str]:
     return values, " ".join(h for h in heard if h)
 
 
-def load_progress(handler_input: HandlerInput) -> dict[str, Any]:
-    """Saved progress for this user; without a store, or when it fails, none (and we go on)."""
+def load_progress(handler_input: HandlerInput) -> dict[str, Any] | None:
+    """Saved progress for this user ({} without a store); None when the store failed."""
     manager = handler_input.attributes_manager
     try:
         return dict(manager.persistent_attributes or {})
@@ -54,10 +55,11 @@ def load_progress(handler_input: HandlerInput) -> dict[str, Any]:
         return {}
     except PersistenceException as exc:
         log.error("progress store unavailable, answering without it: %s", type(exc).__name__)
-        return {}
+        return None
 
 
-def save_progress(handler_input: HandlerInput, progress: dict[str, Any]) -> None:
+def save_progress(handler_input: HandlerInput, progress: dict[str, Any]) -> bool:
+    """Keep progress for the next conversation; False when the store failed."""
     manager = handler_input.attributes_manager
     try:
         manager.persistent_attributes = progress
@@ -66,20 +68,33 @@ def save_progress(handler_input: HandlerInput, progress: dict[str, Any]) -> None
         pass  # no store configured: progress lives for the session only
     except PersistenceException as exc:
         log.error("progress not saved: %s", type(exc).__name__)
+        return False
+    return True
 
 
 def answer(handler_input: HandlerInput, intent: str, slots: dict[str, str], heard: str) -> Response:
     """Run one turn through the core, keeping progress in the store when it changed."""
     state = dict(handler_input.attributes_manager.session_attributes or {})
+    kept = True
     if not isinstance(state.get("progress"), dict):
-        state["progress"] = load_progress(handler_input)
-    turn = Turn(
-        intent=intent, locale=locale_of(handler_input), slots=slots, state=state, text=heard
-    )
+        loaded = load_progress(handler_input)
+        kept = loaded is not None
+        state["progress"] = loaded or {}
+    locale = locale_of(handler_input)
+    turn = Turn(intent=intent, locale=locale, slots=slots, state=state, text=heard)
     reply = respond(turn)
     if reply.state.get("progress") != state["progress"]:
-        save_progress(handler_input, dict(reply.state.get("progress") or {}))
-    return render(handler_input, reply)
+        kept = save_progress(handler_input, dict(reply.state.get("progress") or {})) and kept
+    return render(handler_input, reply if kept else with_progress_notice(reply, locale))
+
+
+def with_progress_notice(reply: Reply, locale: str) -> Reply:
+    """The reply, first saying that the user's place may be forgotten: the store failed, and
+    silence would leave them wondering. Crisis replies stay exactly as reviewed."""
+    if reply.intent == "CrisisIntent":
+        return reply
+    notice = prompt(content_for(locale), "progress_unavailable")
+    return replace(reply, speech=notice + reply.speech)
 
 
 def locale_of(handler_input: HandlerInput) -> str:
@@ -175,10 +190,8 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         log.error("handler failed: %s", type(exception).__name__)
         content = content_for(locale_of(handler_input))
-        state = handler_input.attributes_manager.session_attributes or {}
-        reply = Reply(
-            speech=prompt(content, "error"), reprompt=prompt(content, "reprompt"), state=state
-        )
+        # A fresh state: sending back whatever broke this turn would break every later one.
+        reply = Reply(speech=prompt(content, "error"), reprompt=prompt(content, "reprompt"))
         return render(handler_input, reply)
 
 

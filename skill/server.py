@@ -39,6 +39,8 @@ def serve(host: str, port: int, workers: int, verify: bool) -> None:
             "workers": workers,
             "worker_class": "sync",
             "timeout": 30,
+            # gunicorn's control socket is one fixed path per user; several servers would clash.
+            "control_socket_disable": True,
             "accesslog": "-",
             # Access lines carry method, path, status and time: never bodies.
             "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
