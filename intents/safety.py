@@ -8,9 +8,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from intents.datafile import DATA_DIR, Fields, load_yaml
-from intents.normalise import normalise
+from intents.normalise import MAX_CHARS, normalise
 
 PATTERNS_FILE = DATA_DIR / "crisis_language.yaml"
+#: normalise() keeps only the first MAX_CHARS characters, so longer text is screened in windows
+#: that overlap by this much: a phrase straddling a window edge is whole in one of them.
+WINDOW_OVERLAP = 200
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,14 @@ def crisis_patterns() -> tuple[CrisisPattern, ...]:
 
 
 def crisis_language(text: str) -> str | None:
-    """The note of the first crisis pattern the text matches, or None."""
-    folded = normalise(text)
-    for pattern in crisis_patterns():
-        if pattern.regex.search(folded):
-            return pattern.note
+    """The note of the first crisis pattern the text matches, or None.
+
+    All of the text is screened, however long: recall matters more than the cost.
+    """
+    step = MAX_CHARS - WINDOW_OVERLAP
+    for start in range(0, max(len(text) - WINDOW_OVERLAP, 1), step):
+        folded = normalise(text[start : start + MAX_CHARS])
+        for pattern in crisis_patterns():
+            if pattern.regex.search(folded):
+                return pattern.note
     return None

@@ -30,10 +30,30 @@ def _optional(mapping: Mapping[str, Any], key: str, kind: type, where: str) -> A
     return _require(mapping, key, kind, where)
 
 
+#: Alexa's envelopes (APL contexts included) and our session attributes nest far less; deeper
+#: bodies would overflow the stack in ask-sdk's deepcopy of the attributes (a 500).
+MAX_DEPTH = 100
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Iterative, so checking the depth cannot itself overflow the stack."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def check_envelope(envelope: Any) -> str:
     """Raise EnvelopeError unless the envelope has the shape the skill needs; return its type."""
     if not isinstance(envelope, dict):
         raise EnvelopeError("the body must be a JSON object")
+    if _deeper_than(envelope, MAX_DEPTH):
+        raise EnvelopeError(f"the body nests deeper than {MAX_DEPTH} levels")
     _require(envelope, "version", str, "envelope")
     request = _require(envelope, "request", dict, "envelope")
     kind = _require(request, "type", str, "request")

@@ -13,7 +13,17 @@ SHARED = REPO.parent / "shared"
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One trained-model cache for the whole run: training takes seconds, loading does not."""
     cache = tmp_path_factory.mktemp("cache")
     os.environ["THERAPY_CHECKIN_CACHE_DIR"] = str(cache)
-    os.environ["THERAPY_CHECKIN_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     return cache
+
+
+@pytest.fixture(autouse=True)
+def isolated_progress(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A fresh progress folder per test, so no test resumes another's rehearsal."""
+    data = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("THERAPY_CHECKIN_DATA_DIR", str(data))
+    return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import logging
 import sys
@@ -38,12 +39,16 @@ def ask(text: tuple[str, ...], as_json: bool, locale: str) -> None:
     With no TEXT and lines on stdin, each line is the first turn of a fresh conversation and one
     JSON object is printed per line. With no TEXT on a terminal, starts a typed conversation.
     """
-    from therapy_checkin.ask import batch, first_turn, typed_conversation
+    from therapy_checkin.ask import batch, first_turn, json_line, typed_conversation
 
     if text:
         reply, record = first_turn(" ".join(text), locale)
-        click.echo(json.dumps(record, ensure_ascii=False) if as_json else reply.text)
+        click.echo(json_line(record) if as_json else reply.text)
     elif not sys.stdin.isatty():
+        if isinstance(sys.stdin, io.TextIOWrapper):
+            # A line that is not valid UTF-8 gets U+FFFD and its own record instead of
+            # ending the whole batch with a UnicodeDecodeError (strict locales).
+            sys.stdin.reconfigure(errors="replace")
         batch(sys.stdin, locale, sys.stdout)
     else:
         typed_conversation(locale)
