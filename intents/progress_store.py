@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -109,6 +110,7 @@ class ProgressStore:
         self.path = (Path(path) if path is not None else default_path()).expanduser().absolute()
         self.busy_timeout_ms = busy_timeout_ms
         self._clock = clock
+        self._local = threading.local()
 
     def load(self, key: str) -> Progress:
         """The progress saved under `key`, or {} if there is none."""
@@ -161,7 +163,28 @@ class ProgressStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh connection for one call, schema ready; any SQLite error explained."""
+        """This thread's connection, schema ready; any SQLite error explained.
+
+        Opening and configuring a connection costs more than the query itself, so each
+        thread of each process keeps one; after an error it is closed and opened afresh
+        next time (the file may have been moved aside or repaired meanwhile).
+        """
+        conn = self._connection()
+        try:
+            yield conn
+        except sqlite3.Error as error:
+            self._forget(conn)
+            raise self._explain(error) from error
+
+    def _connection(self) -> sqlite3.Connection:
+        cached = getattr(self._local, "conn", None)
+        if cached is not None and cached[0] == os.getpid() and self.path.exists():
+            try:  # another process may have replaced or upgraded the file meanwhile
+                if cached[1].execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                    return cached[1]
+            except sqlite3.Error:
+                pass
+            self._forget(cached[1])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -171,15 +194,15 @@ class ProgressStore:
             conn = sqlite3.connect(
                 self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None
             )
-        except sqlite3.Error as error:
-            raise self._explain(error) from error
-        try:
             self._configure(conn)
-            yield conn
         except sqlite3.Error as error:
             raise self._explain(error) from error
-        finally:
-            conn.close()
+        self._local.conn = (os.getpid(), conn)
+        return conn
+
+    def _forget(self, conn: sqlite3.Connection) -> None:
+        self._local.conn = None
+        conn.close()
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")

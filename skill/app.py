@@ -26,9 +26,16 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    config: Mapping[str, Any] | None = None, *, verifier: RequestVerifier | None = None
+    config: Mapping[str, Any] | None = None,
+    *,
+    verifier: RequestVerifier | None = None,
+    skill: CustomSkill | None = None,
 ) -> Flask:
-    """Build the app. Tests pass a verifier that trusts a throwaway CA; production never does."""
+    """Build the app. Tests pass a verifier that trusts a throwaway CA; production never does.
+
+    `skill` replaces this skill behind the same endpoint, so a benchmark can serve a
+    hello-world skill exactly the way this one is served.
+    """
     app = Flask(__name__)
     app.config.from_object(DefaultConfig)
     app.config.from_prefixed_env(ENV_PREFIX)
@@ -48,7 +55,7 @@ def create_app(
         verifier = None
         log.warning("REQUEST VERIFICATION IS OFF: never expose this server to the internet")
     # The application id is checked before any parsing by ask-sdk, so the skill gets none.
-    skill = build_skill(persistence_adapter=_persistence(app.config))
+    skill = skill or build_skill(persistence_adapter=_persistence(app.config))
     _register(app, skill, verifier, skill_id)
     return app
 

@@ -1,0 +1,1 @@
+"""Benchmark commands that start real servers and generators; not part of the distribution."""
