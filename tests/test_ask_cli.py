@@ -69,3 +69,10 @@ def test_typed_conversation_greets_then_answers_each_line() -> None:
     text = out.getvalue()
     assert "not a substitute" in text.lower() or "professional" in text.lower()
     assert text.count("> ") == 2
+
+
+def test_serve_without_a_skill_id_says_what_to_set(monkeypatch) -> None:
+    monkeypatch.delenv("THERAPY_CHECKIN_SKILL_ID", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--port", "8765"])
+    assert result.exit_code == 1
+    assert "THERAPY_CHECKIN_SKILL_ID" in result.output and "Traceback" not in result.output

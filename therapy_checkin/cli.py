@@ -61,6 +61,7 @@ def ask(text: tuple[str, ...], as_json: bool, locale: str) -> None:
 @click.option("--no-verify", is_flag=True, help="LOCAL TESTING ONLY: skip signature checks.")
 def serve(host: str, port: int, workers: int, no_verify: bool) -> None:
     """Serve the Alexa endpoint (POST /alexa, GET /healthz) with gunicorn."""
+    from skill.config import ConfigurationError
     from skill.server import serve as run
 
     if no_verify:
@@ -71,7 +72,10 @@ def serve(host: str, port: int, workers: int, no_verify: bool) -> None:
             bold=True,
             err=True,
         )
-    run(host=host, port=port, workers=workers, verify=not no_verify)
+    try:
+        run(host=host, port=port, workers=workers, verify=not no_verify)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command("interaction-model")
