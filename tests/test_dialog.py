@@ -160,3 +160,24 @@ def test_help_keeps_the_session_open() -> None:
 @pytest.mark.parametrize("control", ["AMAZON.PreviousIntent", "AMAZON.PauseIntent"])
 def test_step_controls_outside_a_flow_explain_kindly(control: str) -> None:
     assert _has(Conversation().handle(control), "not_now")
+
+
+def test_a_typed_conversation_at_debug_leaves_no_user_text_in_the_logs(caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    conversation = Conversation(surface="offline")
+    conversation.start()
+    for text in (
+        "QUOKKAMARKER my therapy isnt working",
+        "yes",
+        "help me write a letter",
+        "yes",
+        "QUOKKAMARKER she talks over me",
+        "QUOKKAMARKER a break",
+        "Quokkamarker",
+        "skip",
+    ):
+        conversation.say(text)
+    logged = " ".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
+    assert caplog.records and "quokkamarker" not in logged.lower()
