@@ -26,6 +26,7 @@ STEERING = (
     "AMAZON.HelpIntent",
     "SpeechRateIntent",
     "LetterActionIntent",
+    "ListScriptsIntent",
 )
 
 
