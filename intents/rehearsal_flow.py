@@ -83,7 +83,7 @@ def _spoken(title: str) -> str:
 
 
 def choose(turn: Turn, lead: tuple[Segment, ...] = ()) -> Reply:
-    """List the scripts and wait for the user to pick one."""
+    """List the scripts and wait for the user to pick one; a script under way stays so."""
     content = content_for(turn.locale)
     titles = [Segment(f"{script.title}.") for script in scripts().values()]
     speech = (
@@ -97,9 +97,14 @@ def choose(turn: Turn, lead: tuple[Segment, ...] = ()) -> Reply:
         reprompt=prompt(content, "rehearse_choose_hint"),
         card_title="Practice scripts",
         card_text="\n".join(script.title for script in scripts().values()),
-        state=carried(turn.state, rehearsal={"phase": "choosing"}),
+        state=carried(turn.state, rehearsal={**_current(turn.state), "phase": "choosing"}),
         intent="ListScriptsIntent",
     )
+
+
+def _current(state: Mapping[str, Any]) -> dict[str, Any]:
+    current = state.get(KEY)
+    return dict(current) if isinstance(current, dict) else {}
 
 
 def resume_offer(turn: Turn) -> Reply | None:
