@@ -28,7 +28,7 @@ REJECT_BELOW = 0.25
 #: classifier is easily swayed ("I'm Sam" resembles "I'm done"), so it must be surer.
 CRISIS_ABOVE = 0.40
 CRISIS_MIN_WORDS = 4
-CRISIS_SHORT_ABOVE = 0.60
+CRISIS_SHORT_ABOVE = 0.80
 MODEL_VERSION = "1"
 CACHE_ENV = "THERAPY_CHECKIN_CACHE_DIR"
 

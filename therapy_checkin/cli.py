@@ -100,11 +100,13 @@ def interaction_model(check: bool) -> None:
 
 def _register_voice_commands() -> None:
     """The offline voice commands live in local_voice; the Alexa side never imports them."""
-    commands = importlib.import_module("local_voice.commands")
-    for name in ("listen", "transcribe", "models", "rehearse"):
-        command = getattr(commands, name, None)
-        if isinstance(command, click.Command):
-            cli.add_command(command, name)
+    for module, names in (
+        ("local_voice.commands", ("listen", "transcribe", "models")),
+        ("local_voice.rehearse_command", ("rehearse",)),
+    ):
+        loaded = importlib.import_module(module)
+        for name in names:
+            cli.add_command(getattr(loaded, name), name)
 
 
 def main() -> None:
