@@ -119,13 +119,13 @@ class Feedback:
     """Their pace; 0 when the duration is unknown."""
 
     missed: tuple[str, ...]
-    """The first wording of each key point the attempt did not cover."""
+    """For each key point the attempt did not cover, its longest wording (the most telling)."""
 
 
 def feedback(step: Step, attempt: str, seconds: float) -> Feedback:
     folded = f" {normalise(attempt)} "
     missed = tuple(
-        point[0]
+        max(point, key=len)
         for point in step.key_points
         if not any(f" {normalise(alternative)} " in folded for alternative in point)
     )
