@@ -154,12 +154,4 @@ class PocketsphinxRecogniser:
         self.start(open_vocabulary)
         rng = np.random.default_rng(len(pcm))  # the same file always gives the same words
         self._decoder.process_raw(with_noise_floor(pcm, rng, PAD_SECONDS), False, True)
-        result = self.finish()
-        return Transcript(
-            result.text,
-            self.name,
-            open_vocabulary,
-            audio_seconds=len(pcm) / 32_000,
-            decode_seconds=time.perf_counter() - started,
-            alternatives=result.alternatives,
-        )
+        return self.finish().for_utterance(pcm, started)

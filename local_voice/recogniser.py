@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 
@@ -25,6 +26,12 @@ class Transcript:
 
     alternatives: tuple[str, ...] = ()
     """Other readings, best first (the n-best list), when the engine gives them."""
+
+    def for_utterance(self, pcm: bytes, started: float) -> Transcript:
+        """This result, timed over a whole utterance of 16 kHz 16-bit PCM decoded since started."""
+        return replace(
+            self, audio_seconds=len(pcm) / 32_000, decode_seconds=time.perf_counter() - started
+        )
 
 
 class Recogniser(Protocol):

@@ -151,14 +151,7 @@ class VoskRecogniser:
         started = time.perf_counter()
         self.start(open_vocabulary)
         self.feed(pcm)
-        result = self.finish()
-        return Transcript(
-            result.text,
-            self.name,
-            open_vocabulary,
-            audio_seconds=len(pcm) / 32_000,
-            decode_seconds=time.perf_counter() - started,
-        )
+        return self.finish().for_utterance(pcm, started)
 
 
 def _text(result_json: str, key: str) -> str:
