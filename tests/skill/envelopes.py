@@ -20,6 +20,8 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
 SKILL_ID = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
+#: Another skill's id: requests for it must be refused.
+OTHER_SKILL_ID = "amzn1.ask.skill.99999999-8888-7777-6666-555555555555"
 USER_ID = "amzn1.ask.account.TESTUSER"
 DEVICE_ID = "amzn1.ask.device.TESTDEVICE"
 LOCALES = ("en-GB", "en-US")

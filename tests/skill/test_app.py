@@ -36,11 +36,10 @@ from tests.skill.certs import (
     pem,
     sign,
 )
-from tests.skill.envelopes import SKILL_ID, Envelope
+from tests.skill.envelopes import OTHER_SKILL_ID, SKILL_ID, Envelope
 
 UTC = timezone.utc
 NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
-OTHER_SKILL_ID = "amzn1.ask.skill.99999999-8888-7777-6666-555555555555"
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
 ENDPOINT = "/alexa"
 

@@ -46,11 +46,10 @@ from tests.skill.certs import (
     pem,
     sign,
 )
-from tests.skill.envelopes import SKILL_ID, Envelope
+from tests.skill.envelopes import OTHER_SKILL_ID, SKILL_ID, Envelope
 
 REPO = Path(__file__).resolve().parents[2]
 UTC = timezone.utc
-OTHER_SKILL_ID = "amzn1.ask.skill.99999999-8888-7777-6666-555555555555"
 S3 = "https://s3.amazonaws.com"
 GOOD_URL = f"{S3}/echo.api/echo-api-cert-good.pem"
 DOWNLOAD_TIMEOUT_S = 1.0

@@ -41,11 +41,10 @@ from tests.skill.certs import (
     pem,
     sign,
 )
+from tests.skill.envelopes import OTHER_SKILL_ID, SKILL_ID
 
 UTC = timezone.utc
 NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
-SKILL_ID = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
-OTHER_SKILL_ID = "amzn1.ask.skill.99999999-8888-7777-6666-555555555555"
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
